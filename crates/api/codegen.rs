@@ -23,6 +23,9 @@ pub fn generate(spec_json: &str) -> Result<String, String> {
         // `client.rotate_seed(&account_id).await`: one call per operation.
         .with_interface(progenitor::InterfaceStyle::Positional)
         .with_tag(progenitor::TagStyle::Merged)
+        // The SDK sends each request through its own function (see `Exec` in
+        // src/lib.rs): retries, timeouts, body limits and logging live there.
+        .with_inner_type(quote::quote!(crate::Exec))
         // Users can derive JSON Schemas of what the API returns.
         .with_derive("schemars::JsonSchema")
         // Timestamps are plain `DateTime<Utc>`, not a newtype around one.
@@ -30,24 +33,7 @@ pub fn generate(spec_json: &str) -> Result<String, String> {
             "Timestamp",
             "::chrono::DateTime<::chrono::Utc>",
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
-        )
-        .with_pre_hook(quote::quote! {
-            |request: &mut reqwest::Request| {
-                // progenitor sends the spec's `info.version` as `api-version`, a
-                // value the real API has never been seen receiving: send none.
-                request.headers_mut().remove("api-version");
-                // A bodiless POST goes out as the official SDKs send it, with an
-                // explicit `Content-Length: 0` (some proxies refuse a POST without
-                // a length) and a JSON content type.
-                if request.method() == reqwest::Method::POST && request.body().is_none() {
-                    request.headers_mut().insert(
-                        reqwest::header::CONTENT_TYPE,
-                        reqwest::header::HeaderValue::from_static("application/json"),
-                    );
-                    *request.body_mut() = Some(reqwest::Body::from(""));
-                }
-            }
-        });
+        );
 
     let mut generator = progenitor::Generator::new(&settings);
     let tokens = generator

@@ -387,6 +387,7 @@ Version: 4.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::Exec,
 }
 impl Client {
     /// Create a new client.
@@ -394,7 +395,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::Exec) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -402,7 +403,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -410,14 +411,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::Exec,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::Exec> for Client {
     fn api_version() -> &'static str {
         "4.0.0"
     }
@@ -427,11 +433,11 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::Exec {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+impl ClientHooks<crate::Exec> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Get Zero Trust SSH settings
@@ -468,18 +474,6 @@ Sends a `GET` request to `/accounts/{account_id}/gateway/audit_ssh_settings`
         let info = OperationInfo {
             operation_id: "get_settings",
         };
-        (|request: &mut reqwest::Request| {
-            request.headers_mut().remove("api-version");
-            if request.method() == reqwest::Method::POST && request.body().is_none() {
-                request
-                    .headers_mut()
-                    .insert(
-                        reqwest::header::CONTENT_TYPE,
-                        reqwest::header::HeaderValue::from_static("application/json"),
-                    );
-                *request.body_mut() = Some(reqwest::Body::from(""));
-            }
-        })(&mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
@@ -528,18 +522,6 @@ Sends a `PUT` request to `/accounts/{account_id}/gateway/audit_ssh_settings`
         let info = OperationInfo {
             operation_id: "update_settings",
         };
-        (|request: &mut reqwest::Request| {
-            request.headers_mut().remove("api-version");
-            if request.method() == reqwest::Method::POST && request.body().is_none() {
-                request
-                    .headers_mut()
-                    .insert(
-                        reqwest::header::CONTENT_TYPE,
-                        reqwest::header::HeaderValue::from_static("application/json"),
-                    );
-                *request.body_mut() = Some(reqwest::Body::from(""));
-            }
-        })(&mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
@@ -586,18 +568,6 @@ Sends a `POST` request to `/accounts/{account_id}/gateway/audit_ssh_settings/rot
         let info = OperationInfo {
             operation_id: "rotate_seed",
         };
-        (|request: &mut reqwest::Request| {
-            request.headers_mut().remove("api-version");
-            if request.method() == reqwest::Method::POST && request.body().is_none() {
-                request
-                    .headers_mut()
-                    .insert(
-                        reqwest::header::CONTENT_TYPE,
-                        reqwest::header::HeaderValue::from_static("application/json"),
-                    );
-                *request.body_mut() = Some(reqwest::Body::from(""));
-            }
-        })(&mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;

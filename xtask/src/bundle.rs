@@ -73,7 +73,11 @@ pub fn bundle(spec_dir: &Path) -> Result<Value, String> {
 pub fn collect_refs(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix(SCHEMA_REF)) {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(SCHEMA_REF))
+            {
                 out.push(name.to_string());
             }
             map.values().for_each(|v| collect_refs(v, out));

@@ -79,7 +79,8 @@ pub fn apply_all(spec: &mut Value) -> Result<(), String> {
 fn stable_component_names(spec: &mut Value) -> Result<usize, String> {
     let mut renames: Vec<(String, String)> = Vec::new();
     let mut by_role = |old: Option<String>, new: &str| -> Result<(), String> {
-        let old = old.ok_or_else(|| format!("cannot find the schema that plays the role of {new}"))?;
+        let old =
+            old.ok_or_else(|| format!("cannot find the schema that plays the role of {new}"))?;
         match renames.iter().find(|(o, _)| *o == old) {
             Some((_, n)) if n != new => Err(format!("{old} plays the roles of both {n} and {new}")),
             Some(_) => Ok(()),
@@ -93,22 +94,33 @@ fn stable_component_names(spec: &mut Value) -> Result<usize, String> {
     for (_, op) in operations(spec) {
         let success = ref_name(&op["responses"]["200"]["content"]["application/json"]["schema"]);
         let result = success.as_ref().and_then(|name| {
-            spec["components"]["schemas"][name]["allOf"].as_array()?.iter().find_map(|part| {
-                ref_name(&part["properties"]["result"])
-            })
+            spec["components"]["schemas"][name]["allOf"]
+                .as_array()?
+                .iter()
+                .find_map(|part| ref_name(&part["properties"]["result"]))
         });
         let failure = op["responses"]["4XX"]["content"]["application/json"]["schema"]["allOf"]
             .as_array()
-            .and_then(|parts| parts.iter().filter_map(ref_name).find(|n| Some(n) != success.as_ref()));
+            .and_then(|parts| {
+                parts
+                    .iter()
+                    .filter_map(ref_name)
+                    .find(|n| Some(n) != success.as_ref())
+            });
         let account = op["parameters"].as_array().and_then(|params| {
-            params.iter().find(|p| p["name"] == "account_id").and_then(|p| ref_name(&p["schema"]))
+            params
+                .iter()
+                .find(|p| p["name"] == "account_id")
+                .and_then(|p| ref_name(&p["schema"]))
         });
         by_role(success, "SettingsResponse")?;
         by_role(result, "GatewaySettings")?;
         by_role(failure, "FailureResponse")?;
         by_role(account, "AccountId")?;
         if let Some(body) = op.get("requestBody") {
-            let key = ref_name(&body["content"]["application/json"]["schema"]["properties"]["public_key"]);
+            let key = ref_name(
+                &body["content"]["application/json"]["schema"]["properties"]["public_key"],
+            );
             by_role(key, "PublicKey")?;
         }
     }
@@ -128,14 +140,22 @@ fn stable_component_names(spec: &mut Value) -> Result<usize, String> {
             renames.push((old.clone(), new.to_string()));
         }
     }
-    if !renames.iter().any(|(old, _)| old.starts_with("zero-trust-gateway_")) {
+    if !renames
+        .iter()
+        .any(|(old, _)| old.starts_with("zero-trust-gateway_"))
+    {
         return Ok(0);
     }
 
-    let schemas = spec["components"]["schemas"].as_object_mut().ok_or("no components.schemas")?;
+    let schemas = spec["components"]["schemas"]
+        .as_object_mut()
+        .ok_or("no components.schemas")?;
     let mut renamed = Map::new();
     for (old, schema) in std::mem::take(schemas) {
-        let new = renames.iter().find(|(o, _)| *o == old).map_or(old.clone(), |(_, n)| n.clone());
+        let new = renames
+            .iter()
+            .find(|(o, _)| *o == old)
+            .map_or(old.clone(), |(_, n)| n.clone());
         if renamed.insert(new.clone(), schema).is_some() {
             return Err(format!("two schemas would both be named {new}"));
         }
@@ -154,7 +174,8 @@ fn unsatisfiable_4xx(spec: &mut Value) -> Result<usize, String> {
         let schema = &mut op["responses"]["4XX"]["content"]["application/json"]["schema"];
         let is_both = schema["allOf"].as_array().is_some_and(|parts| {
             let names: Vec<_> = parts.iter().filter_map(ref_name).collect();
-            names.iter().any(|n| n == "SettingsResponse") && names.iter().any(|n| n == "FailureResponse")
+            names.iter().any(|n| n == "SettingsResponse")
+                && names.iter().any(|n| n == "FailureResponse")
         });
         if is_both {
             *schema = json!({ "$ref": format!("{SCHEMA_REF}FailureResponse") });
@@ -188,7 +209,9 @@ fn failure_errors_min_length(spec: &mut Value) -> Result<usize, String> {
 /// generated client would drop the cause. The message item becomes a named
 /// schema `Message` with an optional `error_chain` of further messages.
 fn message_error_chain(spec: &mut Value) -> Result<usize, String> {
-    let schemas = spec["components"]["schemas"].as_object_mut().ok_or("no components.schemas")?;
+    let schemas = spec["components"]["schemas"]
+        .as_object_mut()
+        .ok_or("no components.schemas")?;
     let Some(items) = schemas.get_mut("messages").and_then(|m| m.get_mut("items")) else {
         return Ok(0);
     };
@@ -211,7 +234,11 @@ fn either_credential_security(spec: &mut Value) -> Result<usize, String> {
     let mut changed = 0;
     for (_, op) in operations_mut(spec) {
         let and_ed = op["security"].as_array().is_some_and(|reqs| {
-            reqs.iter().any(|r| ["api_email", "api_key", "api_token"].iter().all(|k| r.get(k).is_some()))
+            reqs.iter().any(|r| {
+                ["api_email", "api_key", "api_token"]
+                    .iter()
+                    .all(|k| r.get(k).is_some())
+            })
         });
         if and_ed {
             op["security"] = json!([{ "api_token": [] }, { "api_email": [], "api_key": [] }]);
@@ -238,7 +265,10 @@ fn short_operation_ids(spec: &mut Value) -> Result<usize, String> {
         }
     }
     if changed != 0 && changed != NAMES.len() {
-        return Err(format!("renamed {changed} of {} operations: upstream renamed one", NAMES.len()));
+        return Err(format!(
+            "renamed {changed} of {} operations: upstream renamed one",
+            NAMES.len()
+        ));
     }
     Ok(changed)
 }
@@ -300,7 +330,10 @@ fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(target)) = map.get_mut("$ref") {
-                if let Some((_, new)) = renames.iter().find(|(old, _)| target.strip_prefix(SCHEMA_REF) == Some(old)) {
+                if let Some((_, new)) = renames
+                    .iter()
+                    .find(|(old, _)| target.strip_prefix(SCHEMA_REF) == Some(old))
+                {
                     *target = format!("{SCHEMA_REF}{new}");
                 }
             }

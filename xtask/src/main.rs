@@ -19,7 +19,12 @@ const USAGE: &str = "usage: cargo xtask codegen [--check]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["codegen"] => codegen_task(false),
         ["codegen", "--check"] => codegen_task(true),
         _ => Err(USAGE.to_string()),
@@ -92,7 +97,10 @@ fn to_sorted_pretty_json(value: &serde_json::Value) -> String {
                 let mut entries: Vec<_> = map.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));
                 serde_json::Value::Object(
-                    entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect(),
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.clone(), sorted(v)))
+                        .collect(),
                 )
             }
             serde_json::Value::Array(items) => {

@@ -6,11 +6,39 @@
 //! retries and errors on top of this one. The generated source is checked in
 //! as `generated.rs` beside this crate's `Cargo.toml` for review.
 
-#![allow(
-    missing_docs,
-    clippy::all,
-    clippy::pedantic,
-    reason = "generated code"
-)]
+#![allow(missing_docs, clippy::all, clippy::pedantic, reason = "generated code")]
 
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
+
+/// The future an [`Exec`] returns.
+pub type ExecFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send>>;
+
+/// Sends one built request and returns the response; the function's second
+/// argument is the operation's id (`get_settings`, `update_settings`,
+/// `rotate_seed`).
+///
+/// The generated [`Client`] hands every request to the `Exec` it was made
+/// with instead of sending it itself, so the layer above decides how requests
+/// are sent (retries, timeouts, body limits, logging) without editing
+/// generated code.
+#[derive(Clone)]
+pub struct Exec(
+    pub std::sync::Arc<dyn Fn(reqwest::Request, &'static str) -> ExecFuture + Send + Sync>,
+);
+
+impl std::fmt::Debug for Exec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Exec")
+    }
+}
+
+impl ClientHooks<Exec> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        (self.inner.0)(request, info.operation_id).await
+    }
+}
