@@ -90,10 +90,10 @@ pub fn collect_refs(value: &Value, out: &mut Vec<String>) {
 fn prefix_refs(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref") {
-                if let Some(name) = target.strip_prefix(SCHEMA_REF) {
-                    *target = format!("{SCHEMA_REF}{PREFIX}{name}");
-                }
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && let Some(name) = target.strip_prefix(SCHEMA_REF)
+            {
+                *target = format!("{SCHEMA_REF}{PREFIX}{name}");
             }
             map.values_mut().for_each(prefix_refs);
         }

@@ -194,10 +194,10 @@ fn failure_errors_min_length(spec: &mut Value) -> Result<usize, String> {
     if let Some(properties) = properties.as_object_mut() {
         for property in properties.values_mut() {
             let is_array = property["allOf"].is_array() || property["type"] == "array";
-            if let (true, Some(map)) = (is_array, property.as_object_mut()) {
-                if map.remove("minLength").is_some() {
-                    changed += 1;
-                }
+            if let (true, Some(map)) = (is_array, property.as_object_mut())
+                && map.remove("minLength").is_some()
+            {
+                changed += 1;
             }
         }
     }
@@ -329,13 +329,12 @@ fn ref_name(value: &Value) -> Option<String> {
 fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref") {
-                if let Some((_, new)) = renames
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && let Some((_, new)) = renames
                     .iter()
                     .find(|(old, _)| target.strip_prefix(SCHEMA_REF) == Some(old))
-                {
-                    *target = format!("{SCHEMA_REF}{new}");
-                }
+            {
+                *target = format!("{SCHEMA_REF}{new}");
             }
             map.values_mut().for_each(|v| rewrite_refs(v, renames));
         }

@@ -18,7 +18,8 @@ use crate::{
 /// Where the API is: Cloudflare's v4 API.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 const BASE_URL_VAR: &str = "CLOUDFLARE_BASE_URL";
-const USER_AGENT: &str = concat!("cf-ssh-settings/", env!("CARGO_PKG_VERSION"));
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("cf-ssh-settings/", env!("CARGO_PKG_VERSION"));
 
 /// A client of the Zero Trust SSH settings API. Cheap to clone: clones share
 /// the connection pool, the client-side rate limiter and the last rate-limit
