@@ -99,14 +99,16 @@ fn stable_component_names(spec: &mut Value) -> Result<usize, String> {
                 .iter()
                 .find_map(|part| ref_name(&part["properties"]["result"]))
         });
-        let failure = op["responses"]["4XX"]["content"]["application/json"]["schema"]["allOf"]
-            .as_array()
-            .and_then(|parts| {
-                parts
-                    .iter()
-                    .filter_map(ref_name)
-                    .find(|n| Some(n) != success.as_ref())
-            });
+        // The failure body: the 4XX schema itself, or its allOf part that is
+        // not the success body (upstream defect 1, fixed below).
+        let failure_schema = &op["responses"]["4XX"]["content"]["application/json"]["schema"];
+        let failure = ref_name(failure_schema).or_else(|| {
+            failure_schema["allOf"]
+                .as_array()?
+                .iter()
+                .filter_map(ref_name)
+                .find(|n| Some(n) != success.as_ref())
+        });
         let account = op["parameters"].as_array().and_then(|params| {
             params
                 .iter()
@@ -340,5 +342,96 @@ fn rewrite_refs(value: &mut Value, renames: &[(String, String)]) {
         }
         Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renames)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &str = "zero-trust-gateway_";
+
+    fn upstream() -> Value {
+        let spec_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+        crate::bundle::bundle(&spec_dir).expect("spec/ bundles")
+    }
+
+    fn for_each_operation(spec: &mut Value, mut f: impl FnMut(&mut Value)) {
+        for (_, op) in operations_mut(spec) {
+            f(op);
+        }
+    }
+
+    #[test]
+    fn every_fixup_applies_to_upstream() {
+        let mut spec = upstream();
+        apply_all(&mut spec).unwrap();
+        assert_eq!(
+            spec["components"]["schemas"]["AccountId"]["pattern"],
+            "^[0-9a-f]{32}$"
+        );
+    }
+
+    /// Simulates upstream fixing each defect: the fix-up for it must then
+    /// fail generation, by name.
+    #[test]
+    fn a_fixup_whose_target_is_gone_fails_with_its_name() {
+        type Fix = fn(&mut Value);
+        let cases: [(&str, Fix); 7] = [
+            ("stable_component_names", |spec| {
+                let schemas = spec["components"]["schemas"].as_object().unwrap().clone();
+                let renames: Vec<(String, String)> = schemas
+                    .keys()
+                    .map(|k| (k.clone(), k.trim_start_matches(P).replace('-', "_")))
+                    .collect();
+                spec["components"]["schemas"] = Value::Object(
+                    schemas
+                        .into_iter()
+                        .map(|(k, v)| (k.trim_start_matches(P).replace('-', "_"), v))
+                        .collect(),
+                );
+                rewrite_refs(spec, &renames);
+            }),
+            ("unsatisfiable_4xx", |spec| {
+                for_each_operation(spec, |op| {
+                    op["responses"]["4XX"]["content"]["application/json"]["schema"] =
+                        json!({ "$ref": format!("{SCHEMA_REF}{P}api-response-common-failure") });
+                })
+            }),
+            ("failure_errors_min_length", |spec| {
+                let errors = &mut spec["components"]["schemas"]
+                    [format!("{P}api-response-common-failure")]["properties"]["errors"];
+                errors.as_object_mut().unwrap().remove("minLength");
+            }),
+            ("message_error_chain", |spec| {
+                spec["components"]["schemas"][format!("{P}messages")]["items"]["properties"]["error_chain"] =
+                    json!({ "type": "array" });
+            }),
+            ("either_credential_security", |spec| {
+                for_each_operation(spec, |op| op["security"] = json!([{ "api_token": [] }]))
+            }),
+            ("short_operation_ids", |spec| {
+                for_each_operation(spec, |op| {
+                    let id = op["operationId"]
+                        .as_str()
+                        .unwrap()
+                        .replace("zero-trust-", "");
+                    op["operationId"] = json!(id);
+                })
+            }),
+            ("account_id_hex32", |spec| {
+                spec["components"]["schemas"][format!("{P}identifier-2")]["pattern"] =
+                    json!("^[0-9a-f]{32}$");
+            }),
+        ];
+        for (name, fix) in cases {
+            let mut spec = upstream();
+            fix(&mut spec);
+            let err = apply_all(&mut spec).expect_err(name);
+            assert!(
+                err.starts_with(&format!("fix-up `{name}` never applied")),
+                "{name}: {err}"
+            );
+        }
     }
 }

@@ -111,3 +111,20 @@ fn to_sorted_pretty_json(value: &serde_json::Value) -> String {
     }
     serde_json::to_string_pretty(&sorted(value)).expect("a JSON value always serializes")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic() {
+        let mut spec = bundle::bundle(&workspace_root().join("spec")).unwrap();
+        fixups::apply_all(&mut spec).unwrap();
+        let text = to_sorted_pretty_json(&spec);
+        assert_eq!(text, to_sorted_pretty_json(&spec));
+        assert_eq!(
+            codegen::generate(&text).unwrap(),
+            codegen::generate(&text).unwrap()
+        );
+    }
+}
