@@ -2,5 +2,7 @@
 
 mod calls;
 mod errors;
+mod faults;
 mod input;
+mod props;
 mod redaction;
