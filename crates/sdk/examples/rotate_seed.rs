@@ -130,7 +130,7 @@ fn show(label: &str, settings: &GatewaySettings) {
         text(
             settings
                 .updated_at
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         ),
         text(settings.public_key.as_ref().map(|k| k.to_string())),
     );
