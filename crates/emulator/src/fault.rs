@@ -64,11 +64,16 @@ impl FromStr for Operation {
 /// Status codes that are not valid HTTP (outside 100..=999) are sent as 500.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
-    /// 429, code 971, with this `Retry-After` value verbatim (seconds or an
-    /// HTTP date).
-    RateLimited { retry_after: String },
-    /// A Cloudflare-style HTML error page (`text/html`) with this status.
-    HtmlError { status: u16 },
+    /// 429, code 971, with this `Retry-After` value.
+    RateLimited {
+        /// Sent verbatim: seconds or an HTTP date.
+        retry_after: String,
+    },
+    /// A Cloudflare-style HTML error page (`text/html`).
+    HtmlError {
+        /// e.g. 500, 502, 503, 504, 520-527.
+        status: u16,
+    },
     /// 200 with `success: false` and error code 1001.
     SuccessFalse,
     /// 200 with `success: true` and no `result` member.
@@ -80,19 +85,30 @@ pub enum Fault {
     InvalidJson,
     /// 200, valid JSON of the wrong shape (`"result": {"seed_id": 42, ...}`).
     WrongShape,
-    /// Waits, then answers normally.
+    /// Waits this long, then answers normally.
     Delay(Duration),
     /// Closes the connection without any response.
     DropConnection,
-    /// A redirect with this status and `Location`, empty body.
-    Redirect { status: u16, location: String },
-    /// 200 `application/json` body of exactly this many bytes
+    /// A redirect with an empty body and no `content-type`.
+    Redirect {
+        /// A 3xx status.
+        status: u16,
+        /// The `Location` header, verbatim.
+        location: String,
+    },
+    /// 200 `application/json` body of exactly `bytes` bytes
     /// (`{"pad":"xxx…"}`), streamed.
-    HugeBody { bytes: usize },
+    HugeBody {
+        /// Total body length.
+        bytes: usize,
+    },
     /// Any other answer.
     Status {
+        /// The HTTP status.
         status: u16,
+        /// The `content-type` header, verbatim.
         content_type: String,
+        /// The body, verbatim.
         body: String,
     },
 }
