@@ -424,7 +424,6 @@ async fn a_rotation_that_timed_out_did_happen_and_get_settings_tells() {
     );
     let err = client.rotate_seed(&account()).await.unwrap_err();
     assert!(err.is_outcome_unknown());
-    tokio::time::sleep(Duration::from_millis(900)).await;
     let after = client.get_settings(&account()).await.unwrap();
     assert_ne!(
         before.seed_id, after.seed_id,

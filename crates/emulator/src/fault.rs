@@ -59,7 +59,7 @@ impl FromStr for Operation {
 }
 
 /// How a request misbehaves. A faulted request never changes state,
-/// except [`Fault::Delay`], which then answers (and acts) normally.
+/// except [`Fault::Delay`], which acts at once and answers late.
 ///
 /// Status codes that are not valid HTTP (outside 100..=999) are sent as 500.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -74,9 +74,12 @@ pub(crate) async fn handle(
 
     let fault = shared.faults.take(operation);
     let outcome = match &fault {
+        // A slow server: it acts at once and answers late, so a client that
+        // gives up waiting has still changed state (as with the real API).
         Some(Fault::Delay(delay)) => {
+            let reply = api::respond(&shared, &parts.method, path, &parts.headers, &body);
             tokio::time::sleep(*delay).await;
-            None
+            Some(FaultOutcome::Reply(reply))
         }
         Some(fault) => Some(fault_reply(&shared, fault, path, &ray)),
         None => None,
