@@ -155,18 +155,7 @@ async fn a_truncated_body_is_an_invalid_response_with_the_status() {
 
 #[tokio::test]
 async fn a_connection_refused_is_a_transport_error() {
-    // Bind and drop a listener: its port then refuses connections.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = Client::builder()
-        .api_token(TOKEN)
-        .base_url(format!("http://127.0.0.1:{port}/client/v4"))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = refused_client(RetryPolicy::none());
     let err = client.get_settings(&account()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert_eq!(err.status(), None);

@@ -461,17 +461,7 @@ async fn a_redirect_to_another_host_carries_no_credentials() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_even_for_rotate_since_nothing_was_sent() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = Client::builder()
-        .api_token(TOKEN)
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .retry_policy(fast_retries())
-        .build()
-        .unwrap();
+    let client = refused_client(fast_retries());
     let err = client.rotate_seed(&account()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert_eq!(err.attempts(), 3);

@@ -65,3 +65,18 @@ pub fn assert_no_secrets(text: &str) {
         assert!(!text.contains(secret), "a secret leaked into: {text}");
     }
 }
+
+/// A client with the test token and `retry`, pointed at a loopback port
+/// that refuses connections (a listener bound, then dropped).
+pub fn refused_client(retry: RetryPolicy) -> Client {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port();
+    Client::builder()
+        .api_token(TOKEN)
+        .base_url(format!("http://127.0.0.1:{port}/client/v4"))
+        .retry_policy(retry)
+        .build()
+        .expect("a valid client")
+}

@@ -68,7 +68,11 @@ impl Credentials {
                     .into_iter()
                     .filter_map(|(value, name)| value.map(|_| name))
                     .collect();
-                let are = if others.len() == 1 { "are both" } else { "are all" };
+                let are = if others.len() == 1 {
+                    "are both"
+                } else {
+                    "are all"
+                };
                 Err(Error::config(format!(
                     "{TOKEN_VAR} and {} {are} set: set either {TOKEN_VAR}, or \
                      {EMAIL_VAR} and {KEY_VAR}, not both",

@@ -16,6 +16,7 @@ use reqwest::StatusCode;
 ///
 /// Nothing secret is ever part of it: credentials are not, and text a server
 /// sent back has them scrubbed.
+#[non_exhaustive]
 pub struct Error(Box<Inner>);
 
 #[derive(Debug)]
