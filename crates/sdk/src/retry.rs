@@ -122,7 +122,8 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
         let capped = doubled.min(self.max_delay);
-        capped.mul_f64(1.0 - self.jitter * fastrand::f64())
+        let factor = 1.0 - self.jitter * fastrand::f64();
+        Duration::try_from_secs_f64(capped.as_secs_f64() * factor).unwrap_or(capped)
     }
 }
 
@@ -161,6 +162,20 @@ mod tests {
         let policy = RetryPolicy::default().jitter(0.0);
         let waits: Vec<u128> = (1..=6).map(|n| policy.backoff(n).as_millis()).collect();
         assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 8000]);
+    }
+
+    #[test]
+    fn extreme_settings_do_not_panic() {
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::MAX)
+            .max_delay(Duration::MAX)
+            .jitter(f64::NAN);
+        assert_eq!(policy.backoff(u32::MAX), Duration::MAX);
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::MAX)
+            .max_delay(Duration::MAX)
+            .jitter(1.0);
+        assert!(policy.backoff(3) <= Duration::MAX);
     }
 
     #[test]

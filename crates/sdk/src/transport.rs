@@ -91,7 +91,11 @@ async fn send(
     prepare(&mut request);
     let policy = client.retry_policy();
     let started = Instant::now();
-    let deadline = client.config().deadline.map(|d| started + d);
+    // A deadline too far off to represent is no deadline.
+    let deadline = client
+        .config()
+        .deadline
+        .and_then(|d| started.checked_add(d));
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -166,7 +170,8 @@ async fn send(
                 (safe, policy.backoff(attempt))
             }
         };
-        let out_of_time = deadline.is_some_and(|d| Instant::now() + wait >= d);
+        let out_of_time =
+            deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d));
         if !retry || attempt >= policy.get_max_attempts() || out_of_time {
             if retry && out_of_time {
                 lock(observed).deadline_hit = true;
