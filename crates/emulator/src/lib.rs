@@ -7,15 +7,17 @@
 //! token or email + key auth. Tests can make chosen requests misbehave
 //! ([`Fault`]) and inspect what a client sent ([`Emulator::received`]).
 //!
-//! ```no_run
+//! ```
 //! use cf_ssh_settings_emulator::{Emulator, Fault, Operation};
-//! # async fn demo() -> std::io::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
 //! let emu = Emulator::builder()
 //!     .token("T", ["699d98642c564d2e855e9661899b7252"])
 //!     .start()
 //!     .await?;
 //! emu.inject(Operation::RotateSeed, Fault::HtmlError { status: 503 }, 2);
 //! // ... point a client at emu.base_url() ...
+//! assert!(emu.base_url().ends_with("/client/v4"));
 //! assert_eq!(emu.requests(Operation::RotateSeed), 0);
 //! emu.shutdown().await;
 //! # Ok(()) }

@@ -14,10 +14,8 @@
 use std::process::ExitCode;
 
 use cf_ssh_settings::{AccountId, Client, GatewaySettings};
-use cf_ssh_settings_emulator::Emulator;
+use cf_ssh_settings_emulator::{DEMO_ACCOUNT, DEMO_TOKEN, Emulator};
 
-const DEMO_ACCOUNT: &str = "699d98642c564d2e855e9661899b7252";
-const DEMO_TOKEN: &str = "demo-token";
 const CREDENTIAL_VARS: [&str; 3] = [
     "CLOUDFLARE_API_TOKEN",
     "CLOUDFLARE_EMAIL",
