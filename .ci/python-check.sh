@@ -13,12 +13,14 @@ other_account="0123456789abcdef0123456789abcdef"
 email="check@example.com"
 key="python-check-key"
 
-# The virtualenv is reused while it still holds the pinned SDK.
-if ! "$venv/bin/python" -c 'import cloudflare, openapi_schema_validator, sys; sys.exit(cloudflare.__version__ != "5.9.0")' 2>/dev/null; then
+# The virtualenv is reused while it was made from the same pinned
+# requirements (the official SDK 5.9.0 and everything it pulls in).
+requirements="$root/tests/python/requirements.txt"
+if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "cloudflare==5.9.0" openapi-schema-validator
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/requirements.txt"
 fi
 
 cargo build --quiet -p cf-ssh-settings-emulator --bin cf-ssh-settings-emulator
