@@ -304,19 +304,26 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Authenticate with an API token (preferred).
+    /// Authenticate with an API token (preferred). An invalid token (empty,
+    /// or with whitespace) makes `build` fail.
     pub fn api_token(self, token: impl Into<String>) -> Self {
-        self.credentials(Credentials::api_token(token))
+        self.push_credentials(Credentials::api_token(token))
     }
 
     /// Authenticate with a global API key and its user's email.
     pub fn api_key(self, email: impl Into<String>, key: impl Into<String>) -> Self {
-        self.credentials(Credentials::api_key(email, key))
+        self.push_credentials(Credentials::api_key(email, key))
     }
 
     /// Authenticate with credentials made beforehand.
-    pub fn credentials(mut self, credentials: impl Into<CredentialsInput>) -> Self {
-        self.credentials.push(credentials.into().0);
+    pub fn credentials(self, credentials: Credentials) -> Self {
+        self.push_credentials(Ok(credentials))
+    }
+
+    /// Errors in making credentials surface from `build`, so that the
+    /// builder chains.
+    fn push_credentials(mut self, credentials: Result<Credentials, Error>) -> Self {
+        self.credentials.push(credentials);
         self
     }
 
@@ -407,23 +414,6 @@ impl ClientBuilder {
             }),
             config: self.config,
         })
-    }
-}
-
-/// Credentials, or the error making them gave, for
-/// [`ClientBuilder::credentials`]: the error surfaces from `build`.
-#[derive(Debug)]
-pub struct CredentialsInput(Result<Credentials, Error>);
-
-impl From<Credentials> for CredentialsInput {
-    fn from(credentials: Credentials) -> Self {
-        CredentialsInput(Ok(credentials))
-    }
-}
-
-impl From<Result<Credentials, Error>> for CredentialsInput {
-    fn from(credentials: Result<Credentials, Error>) -> Self {
-        CredentialsInput(credentials)
     }
 }
 

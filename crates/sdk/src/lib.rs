@@ -43,7 +43,7 @@ mod transport;
 
 pub use account_id::AccountId;
 pub use cf_ssh_settings_api::types::GatewaySettings;
-pub use client::{Client, ClientBuilder, CredentialsInput, DEFAULT_BASE_URL, USER_AGENT};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
 pub use credentials::Credentials;
 pub use error::{Error, ErrorKind, Message};
 pub use public_key::PublicKey;
