@@ -1,9 +1,11 @@
-//! Maintainers' tasks: `cargo xtask codegen [--check]`.
+//! Maintainers' tasks: `cargo xtask codegen [--check]` and
+//! `cargo xtask bench [--quick]` (see `bench.rs` and BENCHMARKS.md).
 //!
 //! `codegen` rebuilds `spec/openapi.json` from `spec/upstream/` through the
 //! named fix-ups, then writes the reviewable snapshot of the generated client.
 //! With `--check` it writes nothing and fails, with a diff, if either is stale.
 
+mod bench;
 mod bundle;
 #[path = "../../crates/api/codegen.rs"]
 mod codegen;
@@ -15,7 +17,7 @@ use std::{
     process::ExitCode,
 };
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask bench [--quick]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +29,8 @@ fn main() -> ExitCode {
     {
         ["codegen"] => codegen_task(false),
         ["codegen", "--check"] => codegen_task(true),
+        ["bench"] => bench::run(&workspace_root(), false),
+        ["bench", "--quick"] => bench::run(&workspace_root(), true),
         _ => Err(USAGE.to_string()),
     };
     match result {
