@@ -11,7 +11,8 @@ use cf_ssh_settings_api::types::{self as api_types, GatewaySettings};
 use tracing::Instrument as _;
 
 use crate::{
-    AccountId, Credentials, Error, PublicKey, RateLimit, RetryPolicy, rate_limit::Limiter,
+    AccountId, Credentials, Error, PublicKey, RateLimit, RetryPolicy,
+    rate_limit::{Limiter, RateLimitHeaders},
     response, transport,
 };
 
@@ -59,7 +60,7 @@ struct Shared {
     http: reqwest::Client,
     credentials: Credentials,
     limiter: Option<Limiter>,
-    rate_limit: Mutex<Option<RateLimit>>,
+    rate_limit: Mutex<Option<RateLimitHeaders>>,
 }
 
 /// What can differ from call to call.
@@ -165,11 +166,13 @@ impl Client {
 
     /// What the `Ratelimit` headers of the last response said, if any did.
     pub fn rate_limit(&self) -> Option<RateLimit> {
-        self.shared
+        let headers = self
+            .shared
             .rate_limit
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .clone();
+        headers?.parse()
     }
 
     /// The base URL requests go to, without a trailing slash.
@@ -193,12 +196,12 @@ impl Client {
         self.shared.limiter.as_ref()
     }
 
-    pub(crate) fn record_rate_limit(&self, limit: RateLimit) {
+    pub(crate) fn record_rate_limit(&self, headers: RateLimitHeaders) {
         *self
             .shared
             .rate_limit
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(limit);
+            .unwrap_or_else(|p| p.into_inner()) = Some(headers);
     }
 
     async fn call(

@@ -3,7 +3,7 @@
 
 use std::{collections::VecDeque, sync::Mutex, time::Duration};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use tokio::time::Instant;
 
 /// What the `Ratelimit` and `Ratelimit-Policy` headers of the last response
@@ -19,6 +19,33 @@ pub struct RateLimit {
     pub limit: Option<u64>,
     /// The window's length (`w` of the policy).
     pub window: Option<Duration>,
+}
+
+/// The two headers as received: kept as they are on every response (cheap
+/// reference-counted copies) and parsed only when asked for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RateLimitHeaders {
+    limit: Option<HeaderValue>,
+    policy: Option<HeaderValue>,
+}
+
+impl RateLimitHeaders {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let limit = headers.get("ratelimit").cloned();
+        let policy = headers.get("ratelimit-policy").cloned();
+        (limit.is_some() || policy.is_some()).then_some(RateLimitHeaders { limit, policy })
+    }
+
+    pub(crate) fn parse(&self) -> Option<RateLimit> {
+        let mut headers = HeaderMap::new();
+        if let Some(limit) = &self.limit {
+            headers.insert("ratelimit", limit.clone());
+        }
+        if let Some(policy) = &self.policy {
+            headers.insert("ratelimit-policy", policy.clone());
+        }
+        RateLimit::from_headers(&headers)
+    }
 }
 
 impl RateLimit {

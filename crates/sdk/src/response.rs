@@ -75,17 +75,22 @@ async fn failure(
         }
         ApiError::InvalidResponsePayload(body, _) => {
             let status = observed.status.unwrap_or(StatusCode::OK);
-            Err(undecodable(status, &observed.headers, &body, secrets))
+            Err(undecodable(
+                status,
+                observed.content_type.as_ref(),
+                &body,
+                secrets,
+            ))
         }
         ApiError::UnexpectedResponse(response) => {
             let status = response.status();
-            let headers = response.headers().clone();
+            let content_type = response.headers().get(CONTENT_TYPE).cloned();
             // Already in memory (see transport.rs): this does not wait.
             let body = response.bytes().await.unwrap_or_default();
             if status.is_success() {
                 return match decode::<SettingsResponse>(&body) {
                     Ok(envelope) => success(envelope, status, secrets),
-                    Err(_) => Err(undecodable(status, &headers, &body, secrets)),
+                    Err(_) => Err(undecodable(status, content_type.as_ref(), &body, secrets)),
                 };
             }
             if let Some(messages) = lenient_errors(&body, secrets) {
@@ -99,7 +104,7 @@ async fn failure(
                         .into(),
                 ));
             }
-            Err(undecodable(status, &headers, &body, secrets))
+            Err(undecodable(status, content_type.as_ref(), &body, secrets))
         }
         ApiError::CommunicationError(error) | ApiError::ResponseBodyError(error) => {
             Err(no_response(error, observed, timeout))
@@ -162,12 +167,11 @@ fn causes(error: &reqwest::Error) -> String {
 /// Explains a body that is not what the API sends.
 fn undecodable(
     status: StatusCode,
-    headers: &reqwest::header::HeaderMap,
+    content_type: Option<&reqwest::header::HeaderValue>,
     body: &[u8],
     secrets: &[&str],
 ) -> Error {
-    let content_type = headers
-        .get(CONTENT_TYPE)
+    let content_type = content_type
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let excerpt = excerpt(body, secrets);

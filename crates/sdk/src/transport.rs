@@ -7,23 +7,25 @@ use std::{
     time::Duration,
 };
 
+use reqwest::ResponseBuilderExt as _;
 use reqwest::{
     Method, StatusCode,
-    header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue},
+    header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue},
 };
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
-use crate::{Client, client::Operation, rate_limit::RateLimit, retry};
+use crate::{Client, client::Operation, rate_limit::RateLimitHeaders, retry};
 
 /// What the attempts of one call saw, for `response.rs` to explain.
 #[derive(Debug, Default)]
 pub(crate) struct Observed {
     /// Requests sent (or tried).
     pub attempts: u32,
-    /// Status and headers of the last response, if one came.
+    /// Status, `cf-ray` and `Content-Type` of the last response, if one came.
     pub status: Option<StatusCode>,
-    pub headers: HeaderMap,
+    pub ray: Option<HeaderValue>,
+    pub content_type: Option<HeaderValue>,
     /// The body was over the limit: at least this many bytes.
     pub body_too_large: Option<u64>,
     /// `Retry-After` asked for a wait over the policy's ceiling.
@@ -36,7 +38,7 @@ pub(crate) struct Observed {
 
 impl Observed {
     pub(crate) fn ray_id(&self) -> Option<String> {
-        let ray = self.headers.get("cf-ray")?.to_str().ok()?;
+        let ray = self.ray.as_ref()?.to_str().ok()?;
         Some(ray.chars().take(64).collect())
     }
 }
@@ -97,12 +99,16 @@ async fn send(
         .deadline
         .and_then(|d| started.checked_add(d));
     let mut attempt = 0;
+    let mut this = request;
     loop {
         attempt += 1;
-        // Bodies here are in memory, so a request always clones.
-        let mut this = request
-            .try_clone()
-            .unwrap_or_else(|| unreachable!("in-memory body"));
+        // A copy for the next attempt, while one may follow. Bodies here are
+        // in memory, so copying succeeds; if it did not, no retry would follow.
+        let spare = if attempt < policy.get_max_attempts() {
+            this.try_clone()
+        } else {
+            None
+        };
         let mut timeout = client.config().attempt_timeout;
         if let Some(deadline) = deadline {
             timeout = timeout.min(deadline.saturating_duration_since(Instant::now()));
@@ -115,7 +121,8 @@ async fn send(
             let mut seen = lock(observed);
             seen.attempts = attempt;
             seen.status = None;
-            seen.headers = HeaderMap::new();
+            seen.ray = None;
+            seen.content_type = None;
         }
 
         let span = tracing::debug_span!("attempt", operation = operation.id(), attempt);
@@ -172,12 +179,12 @@ async fn send(
         };
         let out_of_time =
             deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d));
-        if !retry || attempt >= policy.get_max_attempts() || out_of_time {
+        let Some(next) = spare.filter(|_| retry && !out_of_time) else {
             if retry && out_of_time {
                 lock(observed).deadline_hit = true;
             }
             return outcome;
-        }
+        };
         tracing::debug!(
             operation = operation.id(),
             attempt,
@@ -185,6 +192,7 @@ async fn send(
             "retrying"
         );
         tokio::time::sleep(wait).await;
+        this = next;
     }
 }
 
@@ -198,33 +206,52 @@ async fn execute(
     let mut response = client.http().execute(request).await?;
     let status = response.status();
     let version = response.version();
-    let headers = response.headers().clone();
+    let url = response.url().clone();
+    let headers = std::mem::take(response.headers_mut());
     {
         let mut seen = lock(observed);
         seen.status = Some(status);
-        seen.headers = headers.clone();
+        seen.ray = headers.get("cf-ray").cloned();
+        seen.content_type = headers.get(CONTENT_TYPE).cloned();
     }
-    if let Some(limit) = RateLimit::from_headers(&headers) {
+    if let Some(limit) = RateLimitHeaders::from_headers(&headers) {
         client.record_rate_limit(limit);
     }
 
     // A huge or endless body is cut off at the limit, never buffered whole.
+    // The usual body arrives in one chunk, which is kept without a copy.
     let max = client.config().max_body_bytes;
-    let mut body = Vec::new();
+    let mut body = bytes::BytesMut::new();
+    let mut first = None;
     if let Some(announced) = response.content_length().filter(|&n| n > max as u64) {
         lock(observed).body_too_large = Some(announced);
     } else {
         while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > max {
-                lock(observed).body_too_large = Some((body.len() + chunk.len()) as u64);
+            let read = body.len() + first.as_ref().map_or(0, bytes::Bytes::len) + chunk.len();
+            if read > max {
+                lock(observed).body_too_large = Some(read as u64);
+                first = None;
                 body.clear();
                 break;
             }
-            body.extend_from_slice(&chunk);
+            match first.take() {
+                None if body.is_empty() => first = Some(chunk),
+                earlier => {
+                    body.extend_from_slice(&earlier.unwrap_or_default());
+                    body.extend_from_slice(&chunk);
+                }
+            }
         }
     }
+    let body = first.unwrap_or_else(|| body.freeze());
 
-    let mut rebuilt = http::Response::new(body);
+    // The generated client decodes from a reqwest::Response: rebuild one
+    // around the body in memory (with the real URL, so none is parsed).
+    // (A builder given only a URL cannot fail: nothing is converted.)
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(body)
+        .unwrap_or_default();
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
