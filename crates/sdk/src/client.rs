@@ -405,6 +405,7 @@ impl ClientBuilder {
             // The API never redirects; following one could carry credentials elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
+            .timeout(self.config.attempt_timeout)
             .build()
             .map_err(|e| Error::config(format!("cannot set up HTTP: {e}")))?;
         Ok(Client {

@@ -3,7 +3,7 @@
 
 use std::{collections::VecDeque, sync::Mutex, time::Duration};
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::time::Instant;
 
 /// What the `Ratelimit` and `Ratelimit-Policy` headers of the last response
@@ -21,6 +21,9 @@ pub struct RateLimit {
     pub window: Option<Duration>,
 }
 
+static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+
 /// The two headers as received: kept as they are on every response (cheap
 /// reference-counted copies) and parsed only when asked for.
 #[derive(Debug, Clone, Default)]
@@ -31,27 +34,15 @@ pub(crate) struct RateLimitHeaders {
 
 impl RateLimitHeaders {
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let limit = headers.get("ratelimit").cloned();
-        let policy = headers.get("ratelimit-policy").cloned();
+        let limit = headers.get(&RATELIMIT).cloned();
+        let policy = headers.get(&RATELIMIT_POLICY).cloned();
         (limit.is_some() || policy.is_some()).then_some(RateLimitHeaders { limit, policy })
     }
 
     pub(crate) fn parse(&self) -> Option<RateLimit> {
-        let mut headers = HeaderMap::new();
-        if let Some(limit) = &self.limit {
-            headers.insert("ratelimit", limit.clone());
-        }
-        if let Some(policy) = &self.policy {
-            headers.insert("ratelimit-policy", policy.clone());
-        }
-        RateLimit::from_headers(&headers)
-    }
-}
-
-impl RateLimit {
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let field = |header: &str, key: &str| -> Option<u64> {
-            let text = headers.get(header)?.to_str().ok()?;
+        // `"default";r=1199;t=300`: the value of `key=` among the parameters.
+        let field = |header: &Option<HeaderValue>, key: &str| -> Option<u64> {
+            let text = header.as_ref()?.to_str().ok()?;
             text.split([';', ',']).find_map(|part| {
                 let (k, v) = part.trim().split_once('=')?;
                 if k.trim() == key {
@@ -62,10 +53,10 @@ impl RateLimit {
             })
         };
         let limit = RateLimit {
-            remaining: field("ratelimit", "r"),
-            reset: field("ratelimit", "t").map(Duration::from_secs),
-            limit: field("ratelimit-policy", "q"),
-            window: field("ratelimit-policy", "w").map(Duration::from_secs),
+            remaining: field(&self.limit, "r"),
+            reset: field(&self.limit, "t").map(Duration::from_secs),
+            limit: field(&self.policy, "q"),
+            window: field(&self.policy, "w").map(Duration::from_secs),
         };
         let any = limit.remaining.is_some()
             || limit.reset.is_some()
@@ -131,12 +122,15 @@ mod tests {
             "ratelimit-policy",
             "\"default\";q=1200;w=300".parse().unwrap(),
         );
-        let limit = RateLimit::from_headers(&headers).unwrap();
+        let limit = RateLimitHeaders::from_headers(&headers)
+            .unwrap()
+            .parse()
+            .unwrap();
         assert_eq!(limit.remaining, Some(1199));
         assert_eq!(limit.reset, Some(Duration::from_secs(300)));
         assert_eq!(limit.limit, Some(1200));
         assert_eq!(limit.window, Some(Duration::from_secs(300)));
-        assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
+        assert!(RateLimitHeaders::from_headers(&HeaderMap::new()).is_none());
     }
 
     #[tokio::test(start_paused = true)]

@@ -10,12 +10,15 @@ use std::{
 use reqwest::ResponseBuilderExt as _;
 use reqwest::{
     Method, StatusCode,
-    header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue},
+    header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue},
 };
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use crate::{Client, client::Operation, rate_limit::RateLimitHeaders, retry};
+
+static API_VERSION: HeaderName = HeaderName::from_static("api-version");
+static CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
 /// What the attempts of one call saw, for `response.rs` to explain.
 #[derive(Debug, Default)]
@@ -68,7 +71,7 @@ pub(crate) fn exec(
 fn prepare(request: &mut reqwest::Request) {
     // progenitor sends the spec's `info.version` as `api-version`, a value the
     // real API was never seen receiving: send none.
-    request.headers_mut().remove("api-version");
+    request.headers_mut().remove(&API_VERSION);
     // The bodiless POST carries `Content-Length: 0` and a JSON content type,
     // as the official SDKs send it (some proxies refuse a POST without a length).
     if request.method() == Method::POST && request.body().is_none() {
@@ -109,11 +112,13 @@ async fn send(
         } else {
             None
         };
-        let mut timeout = client.config().attempt_timeout;
-        if let Some(deadline) = deadline {
-            timeout = timeout.min(deadline.saturating_duration_since(Instant::now()));
+        // The client applies the attempt timeout to every request; a request
+        // gets its own only when the deadline leaves less.
+        if let Some(left) = deadline.map(|d| d.saturating_duration_since(Instant::now()))
+            && left < client.config().attempt_timeout
+        {
+            *this.timeout_mut() = Some(left);
         }
-        *this.timeout_mut() = Some(timeout);
         if let Some(limiter) = client.limiter() {
             limiter.acquire().await;
         }
@@ -211,7 +216,7 @@ async fn execute(
     {
         let mut seen = lock(observed);
         seen.status = Some(status);
-        seen.ray = headers.get("cf-ray").cloned();
+        seen.ray = headers.get(&CF_RAY).cloned();
         seen.content_type = headers.get(CONTENT_TYPE).cloned();
     }
     if let Some(limit) = RateLimitHeaders::from_headers(&headers) {
