@@ -85,7 +85,7 @@ pub enum Fault {
     InvalidJson,
     /// 200, valid JSON of the wrong shape (`"result": {"seed_id": 42, ...}`).
     WrongShape,
-    /// Waits this long, then answers normally.
+    /// Acts at once, like a slow server, and answers this much later.
     Delay(Duration),
     /// Closes the connection without any response.
     DropConnection,

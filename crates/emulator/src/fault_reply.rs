@@ -93,7 +93,7 @@ pub(crate) fn fault_reply(shared: &Shared, fault: &Fault, path: &str, ray: &str)
             headers: vec![("content-type", content_type.clone())],
             quota,
         },
-        // The caller sleeps and then answers normally.
+        // The caller acts at once and answers after the delay.
         Fault::Delay(_) => unreachable!("Delay is not a replacement answer"),
     };
     FaultOutcome::Reply(reply)

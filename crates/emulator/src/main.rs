@@ -40,7 +40,7 @@ FAULTS:
           truncated                      200, body cut short, connection closed
           invalid-json                   200, body not JSON
           wrong-shape                    200, result of the wrong types
-          delay:MILLIS                   wait, then answer normally
+          delay:MILLIS                   act at once, answer MILLIS later
           drop                           close the connection, no answer
           redirect:STATUS:LOCATION       3xx with Location
           huge:BYTES                     200 JSON body of BYTES bytes
