@@ -232,8 +232,7 @@ impl Client {
             };
             let observed = std::mem::take(&mut *observed.lock().unwrap_or_else(|p| p.into_inner()));
             let secrets = self.shared.credentials.secrets();
-            let result =
-                response::interpret(outcome, observed, &secrets, self.config.attempt_timeout).await;
+            let result = response::interpret(outcome, observed, &secrets).await;
             match &result {
                 Ok(_) => tracing::info!("ok"),
                 Err(error) => tracing::warn!(

@@ -18,7 +18,6 @@ pub(crate) async fn interpret(
     outcome: Outcome,
     observed: Observed,
     secrets: &[&str],
-    timeout: std::time::Duration,
 ) -> Result<GatewaySettings, Error> {
     let result = match (observed.body_too_large, outcome) {
         (Some(size), _) => Err(Error::invalid_response(
@@ -29,7 +28,7 @@ pub(crate) async fn interpret(
             let status = value.status();
             success(value.into_inner(), status, secrets)
         }
-        (None, Err(error)) => failure(error, &observed, secrets, timeout).await,
+        (None, Err(error)) => failure(error, &observed, secrets).await,
     };
     result.map_err(|mut error| {
         if let Some(wait) = observed.retry_after_exceeded {
@@ -63,7 +62,6 @@ async fn failure(
     error: ApiError<FailureResponse>,
     observed: &Observed,
     secrets: &[&str],
-    timeout: std::time::Duration,
 ) -> Result<GatewaySettings, Error> {
     match error {
         ApiError::ErrorResponse(value) => {
@@ -107,7 +105,7 @@ async fn failure(
             Err(undecodable(status, content_type.as_ref(), &body, secrets))
         }
         ApiError::CommunicationError(error) | ApiError::ResponseBodyError(error) => {
-            Err(no_response(error, observed, timeout))
+            Err(no_response(error, observed))
         }
         ApiError::InvalidRequest(reason) => Err(Error::invalid_input("request", reason)),
         other => Err(Error::transport(ErrorKind::Transport, other.to_string())),
@@ -115,8 +113,9 @@ async fn failure(
 }
 
 /// A request that got no (whole) response.
-fn no_response(error: reqwest::Error, observed: &Observed, timeout: std::time::Duration) -> Error {
+fn no_response(error: reqwest::Error, observed: &Observed) -> Error {
     let cause = causes(&error);
+    let timeout = observed.timeout;
     let mut out = if let Some(status) = observed.status {
         Error::invalid_response(status, format!("the response body ended early: {cause}"))
     } else if error.is_timeout() {

@@ -35,6 +35,8 @@ pub(crate) struct Observed {
     pub retry_after_exceeded: Option<Duration>,
     /// A state-changing request was sent and no definite answer came back.
     pub outcome_unknown: bool,
+    /// The time the last attempt was given.
+    pub timeout: Duration,
     /// The deadline cut the call short.
     pub deadline_hit: bool,
 }
@@ -114,10 +116,13 @@ async fn send(
         };
         // The client applies the attempt timeout to every request; a request
         // gets its own only when the deadline leaves less.
+        let mut timeout = client.config().attempt_timeout;
         if let Some(left) = deadline.map(|d| d.saturating_duration_since(Instant::now()))
-            && left < client.config().attempt_timeout
+            && left < timeout
         {
+            timeout = left;
             *this.timeout_mut() = Some(left);
+            lock(observed).deadline_hit = true;
         }
         if let Some(limiter) = client.limiter() {
             limiter.acquire().await;
@@ -125,6 +130,7 @@ async fn send(
         {
             let mut seen = lock(observed);
             seen.attempts = attempt;
+            seen.timeout = timeout;
             seen.status = None;
             seen.ray = None;
             seen.content_type = None;
