@@ -481,6 +481,7 @@ async fn the_deadline_bounds_the_whole_call() {
     let err = client.get_settings(&account()).await.unwrap_err();
     let elapsed = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("the call's deadline"), "{err}");
     assert!(elapsed < Duration::from_millis(1500), "took {elapsed:?}");
     assert!(emu.requests(Operation::GetSettings) <= 2);
 }
