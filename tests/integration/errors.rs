@@ -164,3 +164,44 @@ async fn a_connection_refused_is_a_transport_error() {
         "{err}"
     );
 }
+
+/// Failure bodies that lack fields of the schema (edge errors and older
+/// responses omit `messages` or `result`) still give Cloudflare's codes.
+#[tokio::test]
+async fn failures_that_do_not_match_the_schema_still_give_their_codes() {
+    let emu = emulator().await;
+    let client = one_attempt(&emu);
+    let cases = [
+        (
+            403,
+            r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}"#,
+            10000,
+        ),
+        (
+            200,
+            r#"{"success":false,"errors":[{"code":81057,"message":"Big code"}]}"#,
+            81057,
+        ),
+        (
+            502,
+            r#"{"errors":[{"code":1101,"message":"Worker threw exception"}]}"#,
+            1101,
+        ),
+    ];
+    for (status, body, code) in cases {
+        emu.inject(
+            Operation::GetSettings,
+            Fault::Status {
+                status,
+                content_type: "application/json".into(),
+                body: body.into(),
+            },
+            1,
+        );
+        let err = client.get_settings(&account()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Api, "{status}: {err}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(err.codes(), [code], "{err}");
+        assert!(err.to_string().contains(&format!("[{code}] ")), "{err}");
+    }
+}

@@ -73,6 +73,9 @@ async fn failure(
         }
         ApiError::InvalidResponsePayload(body, _) => {
             let status = observed.status.unwrap_or(StatusCode::OK);
+            if let Some(messages) = lenient_errors(status, &body, secrets) {
+                return Err(Error::api(status, messages));
+            }
             Err(undecodable(
                 status,
                 observed.content_type.as_ref(),
@@ -85,13 +88,12 @@ async fn failure(
             let content_type = response.headers().get(CONTENT_TYPE).cloned();
             // Already in memory (see transport.rs): this does not wait.
             let body = response.bytes().await.unwrap_or_default();
-            if status.is_success() {
-                return match decode::<SettingsResponse>(&body) {
-                    Ok(envelope) => success(envelope, status, secrets),
-                    Err(_) => Err(undecodable(status, content_type.as_ref(), &body, secrets)),
-                };
+            if let Ok(envelope) = decode::<SettingsResponse>(&body)
+                && status.is_success()
+            {
+                return success(envelope, status, secrets);
             }
-            if let Some(messages) = lenient_errors(&body, secrets) {
+            if let Some(messages) = lenient_errors(status, &body, secrets) {
                 return Err(Error::api(status, messages));
             }
             if status.is_redirection() {
@@ -226,15 +228,24 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, serde_json::Er
     Ok(value)
 }
 
-/// Cloudflare's `errors` from any JSON body that has them, even one that
-/// does not match the failure schema in every other field.
-fn lenient_errors(body: &[u8], secrets: &[&str]) -> Option<Vec<Message>> {
+/// Cloudflare's messages from a JSON body that is a failure but does not
+/// match the failure schema in every field (edge and older errors may lack
+/// `messages` or `result`): its `errors`, when the status is not a success,
+/// or when a success status comes with `success: false`.
+fn lenient_errors(status: StatusCode, body: &[u8], secrets: &[&str]) -> Option<Vec<Message>> {
     #[derive(serde::Deserialize)]
-    struct Errors {
+    struct Failure {
+        success: Option<bool>,
+        #[serde(default)]
         errors: Vec<cf_ssh_settings_api::types::Message>,
     }
-    let errors = serde_json::from_slice::<Errors>(body).ok()?.errors;
-    (!errors.is_empty()).then(|| messages(errors, secrets))
+    let failure = serde_json::from_slice::<Failure>(body).ok()?;
+    let failed = if status.is_success() {
+        failure.success == Some(false)
+    } else {
+        !failure.errors.is_empty()
+    };
+    failed.then(|| messages(failure.errors, secrets))
 }
 
 fn messages(list: Vec<cf_ssh_settings_api::types::Message>, secrets: &[&str]) -> Vec<Message> {
