@@ -26,6 +26,28 @@ async fn clients_credentials_and_errors_print_no_secret() {
 }
 
 #[tokio::test]
+async fn a_server_echoing_the_key_in_an_error_envelope_does_not_get_it_into_the_error() {
+    let emu = emulator().await;
+    let body = format!(
+        r#"{{"success":false,"errors":[{{"code":6103,"message":"bad key {KEY}","documentation_url":"https://x/{EMAIL}","source":{{"pointer":"/{KEY}"}},"error_chain":[{{"code":6102,"message":"email {EMAIL}"}}]}}],"messages":[],"result":null}}"#
+    );
+    emu.inject(
+        Operation::GetSettings,
+        Fault::Status {
+            status: 400,
+            content_type: "application/json".into(),
+            body,
+        },
+        1,
+    );
+    let err = key_client(&emu).get_settings(&account()).await.unwrap_err();
+    assert_eq!(err.codes(), [6103]);
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("** redacted **"), "{text}");
+    assert_no_secrets(&text);
+}
+
+#[tokio::test]
 async fn a_server_echoing_the_token_does_not_get_it_into_the_error() {
     let emu = emulator().await;
     let page = format!("<html>bad token {TOKEN}</html>");

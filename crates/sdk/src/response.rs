@@ -251,6 +251,8 @@ fn lenient_errors(status: StatusCode, body: &[u8], secrets: &[&str]) -> Option<V
 fn messages(list: Vec<cf_ssh_settings_api::types::Message>, secrets: &[&str]) -> Vec<Message> {
     fn clean(mut m: Message, secrets: &[&str]) -> Message {
         m.message = scrub(&m.message, secrets);
+        m.documentation_url = m.documentation_url.map(|url| scrub(&url, secrets));
+        m.pointer = m.pointer.map(|pointer| scrub(&pointer, secrets));
         m.error_chain = m
             .error_chain
             .into_iter()
