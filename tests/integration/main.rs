@@ -4,5 +4,6 @@ mod calls;
 mod errors;
 mod faults;
 mod input;
+mod main_job;
 mod props;
 mod redaction;

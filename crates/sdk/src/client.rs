@@ -113,14 +113,7 @@ impl Client {
     /// # }
     /// ```
     pub fn from_env() -> Result<Client, Error> {
-        let mut builder = Client::builder().credentials(Credentials::from_env()?);
-        if let Some(url) = std::env::var(BASE_URL_VAR)
-            .ok()
-            .filter(|url| !url.is_empty())
-        {
-            builder = builder.base_url(url);
-        }
-        builder.build()
+        Client::builder().env()?.build()
     }
 
     /// Reads the account's SSH settings.
@@ -327,6 +320,31 @@ impl ClientBuilder {
     fn push_credentials(mut self, credentials: Result<Credentials, Error>) -> Self {
         self.credentials.push(credentials);
         self
+    }
+
+    /// Credentials as [`Credentials::from_env`] reads them, and
+    /// `CLOUDFLARE_BASE_URL` if set: [`Client::from_env`] with the rest of
+    /// the builder's settings still open.
+    ///
+    /// ```
+    /// # if std::env::var_os("CLOUDFLARE_API_TOKEN").is_some() {
+    /// use std::time::Duration;
+    /// let client = cf_ssh_settings::Client::builder()
+    ///     .env()?
+    ///     .limit_requests(1200, Duration::from_secs(300))
+    ///     .build()?;
+    /// # }
+    /// # Ok::<(), cf_ssh_settings::Error>(())
+    /// ```
+    pub fn env(self) -> Result<Self, Error> {
+        let mut builder = self.credentials(Credentials::from_env()?);
+        if let Some(url) = std::env::var(BASE_URL_VAR)
+            .ok()
+            .filter(|url| !url.is_empty())
+        {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
     }
 
     /// Send requests here instead of `https://api.cloudflare.com/client/v4`.
