@@ -189,7 +189,7 @@ fn unsatisfiable_4xx(spec: &mut Value) -> Result<usize, String> {
 
 /// Upstream defect 2: the failure body's `errors` carries `minLength: 1`, a
 /// string keyword, on an array (progenitor turns it into an uninhabited type).
-/// What upstream means is "at least one error": a plain list of messages.
+/// What upstream means is "at least one error": the array keyword `minItems`.
 fn failure_errors_min_length(spec: &mut Value) -> Result<usize, String> {
     let mut changed = 0;
     let properties = &mut spec["components"]["schemas"]["FailureResponse"]["properties"];
@@ -197,8 +197,9 @@ fn failure_errors_min_length(spec: &mut Value) -> Result<usize, String> {
         for property in properties.values_mut() {
             let is_array = property["allOf"].is_array() || property["type"] == "array";
             if let (true, Some(map)) = (is_array, property.as_object_mut())
-                && map.remove("minLength").is_some()
+                && let Some(min) = map.remove("minLength")
             {
+                map.insert("minItems".into(), min);
                 changed += 1;
             }
         }
