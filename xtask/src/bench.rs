@@ -106,6 +106,26 @@ struct Row {
 }
 
 impl Row {
+    /// A row whose ratio is ours / floor, both shown with `decimals`
+    /// decimals and `unit` (e.g. `(1, "µs")`).
+    fn compare(
+        item: &'static str,
+        metric: String,
+        (ours, floor): (f64, f64),
+        (decimals, unit): (usize, &str),
+        target: Option<(&'static str, f64)>,
+    ) -> Row {
+        let show = |value: f64| format!("{value:.decimals$} {unit}").trim_end().to_string();
+        Row {
+            item,
+            metric,
+            ours: show(ours),
+            floor: show(floor),
+            ratio: Some(ours / floor),
+            target,
+        }
+    }
+
     fn met(&self) -> &'static str {
         match (self.ratio, self.target) {
             (Some(r), Some(("<=", t))) if r <= t => "yes",
@@ -179,38 +199,34 @@ pub fn run(root: &Path, quick: bool) -> Result<(), String> {
     )?;
     let sdk_seq = medians(&seq, "sdk");
     let raw_seq = medians(&seq, "raw");
-    report.rows.push(Row {
-        item: "1",
-        metric: "sequential `rotate_seed`, p50 latency".into(),
-        ours: format!("{:.1} µs", sdk_seq.p50_us),
-        floor: format!("{:.1} µs", raw_seq.p50_us),
-        ratio: Some(sdk_seq.p50_us / raw_seq.p50_us),
-        target: Some(("<=", 1.10)),
-    });
-    report.rows.push(Row {
-        item: "1",
-        metric: "sequential `rotate_seed`, p99 latency".into(),
-        ours: format!("{:.1} µs", sdk_seq.p99_us),
-        floor: format!("{:.1} µs", raw_seq.p99_us),
-        ratio: Some(sdk_seq.p99_us / raw_seq.p99_us),
-        target: None,
-    });
-    report.rows.push(Row {
-        item: "1",
-        metric: "sequential `rotate_seed`, calls/s".into(),
-        ours: format!("{:.0}", sdk_seq.calls_per_sec),
-        floor: format!("{:.0}", raw_seq.calls_per_sec),
-        ratio: Some(sdk_seq.calls_per_sec / raw_seq.calls_per_sec),
-        target: None,
-    });
-    report.rows.push(Row {
-        item: "1",
-        metric: "sequential `rotate_seed`, client CPU time per call".into(),
-        ours: format!("{:.1} µs", sdk_seq.cpu_us),
-        floor: format!("{:.1} µs", raw_seq.cpu_us),
-        ratio: Some(sdk_seq.cpu_us / raw_seq.cpu_us),
-        target: None,
-    });
+    report.rows.push(Row::compare(
+        "1",
+        "sequential `rotate_seed`, p50 latency".into(),
+        (sdk_seq.p50_us, raw_seq.p50_us),
+        (1, "µs"),
+        Some(("<=", 1.10)),
+    ));
+    report.rows.push(Row::compare(
+        "1",
+        "sequential `rotate_seed`, p99 latency".into(),
+        (sdk_seq.p99_us, raw_seq.p99_us),
+        (1, "µs"),
+        None,
+    ));
+    report.rows.push(Row::compare(
+        "1",
+        "sequential `rotate_seed`, calls/s".into(),
+        (sdk_seq.calls_per_sec, raw_seq.calls_per_sec),
+        (0, ""),
+        None,
+    ));
+    report.rows.push(Row::compare(
+        "1",
+        "sequential `rotate_seed`, client CPU time per call".into(),
+        (sdk_seq.cpu_us, raw_seq.cpu_us),
+        (1, "µs"),
+        None,
+    ));
     report
         .details
         .push(rounds_detail("Item 1 rounds (calls/s / p50 µs)", &seq));
@@ -230,14 +246,13 @@ pub fn run(root: &Path, quick: bool) -> Result<(), String> {
         &mut report,
     )?;
     let py_seq = medians(&py, "python");
-    report.rows.push(Row {
-        item: "3",
-        metric: "sequential `rotate_seed` calls/s vs the official Python SDK 5.9.0 (floor column: Python; ratio: ours / Python)".into(),
-        ours: format!("{:.0}", sdk_seq.calls_per_sec),
-        floor: format!("{:.0}", py_seq.calls_per_sec),
-        ratio: Some(sdk_seq.calls_per_sec / py_seq.calls_per_sec),
-        target: Some((">=", 20.0)),
-    });
+    report.rows.push(Row::compare(
+        "3",
+        "sequential `rotate_seed` calls/s vs the official Python SDK 5.9.0 (floor column: Python; ratio: ours / Python)".into(),
+        (sdk_seq.calls_per_sec, py_seq.calls_per_sec),
+        (0, ""),
+        Some((">=", 20.0)),
+    ));
     report.rows.push(Row {
         item: "3",
         metric:
@@ -282,17 +297,16 @@ pub fn run(root: &Path, quick: bool) -> Result<(), String> {
     )?;
     let sdk_conc = medians(&conc, "sdk");
     let raw_conc = medians(&conc, "raw");
-    report.rows.push(Row {
-        item: "2",
-        metric: format!(
+    report.rows.push(Row::compare(
+        "2",
+        format!(
             "{} calls in flight, one cloned client: calls/s",
             plan.in_flight
         ),
-        ours: format!("{:.0}", sdk_conc.calls_per_sec),
-        floor: format!("{:.0}", raw_conc.calls_per_sec),
-        ratio: Some(sdk_conc.calls_per_sec / raw_conc.calls_per_sec),
-        target: Some((">=", 0.90)),
-    });
+        (sdk_conc.calls_per_sec, raw_conc.calls_per_sec),
+        (0, ""),
+        Some((">=", 0.90)),
+    ));
     report
         .details
         .push(rounds_detail("Item 2 rounds (calls/s / p50 µs)", &conc));
@@ -752,14 +766,13 @@ fn oneshot(
         }
     }
     let (ours_wall, curl_wall) = (median(ours_ms.clone()), median(curl_ms.clone()));
-    report.rows.push(Row {
-        item: "4",
-        metric: "one-shot process (GET + POST rotate_seed): wall time".into(),
-        ours: format!("{ours_wall:.2} ms"),
-        floor: format!("{curl_wall:.2} ms"),
-        ratio: Some(ours_wall / curl_wall),
-        target: Some(("<=", 2.0)),
-    });
+    report.rows.push(Row::compare(
+        "4",
+        "one-shot process (GET + POST rotate_seed): wall time".into(),
+        (ours_wall, curl_wall),
+        (2, "ms"),
+        Some(("<=", 2.0)),
+    ));
 
     // Peak memory: GNU time's maximum resident set size.
     let rss = |command: &Command| -> Result<f64, String> {
@@ -789,14 +802,13 @@ fn oneshot(
         curl_rss.push(rss(&curl)?);
     }
     let (ours_mib, curl_mib) = (median(ours_rss), median(curl_rss));
-    report.rows.push(Row {
-        item: "4",
-        metric: "one-shot process: peak memory (max RSS)".into(),
-        ours: format!("{ours_mib:.1} MiB"),
-        floor: format!("{curl_mib:.1} MiB"),
-        ratio: Some(ours_mib / curl_mib),
-        target: None,
-    });
+    report.rows.push(Row::compare(
+        "4",
+        "one-shot process: peak memory (max RSS)".into(),
+        (ours_mib, curl_mib),
+        (1, "MiB"),
+        None,
+    ));
     report.commands.push(format!(
         "/usr/bin/time -f %M <each of the two commands above>   # x{}: max RSS",
         plan.rss_runs
@@ -879,14 +891,13 @@ fn throughput(
         list(&floor)
     ));
     let (emu, floor) = (median(emu), median(floor));
-    report.rows.push(Row {
-        item: "6",
-        metric: "emulator GET settings under wrk (1 thread, 64 connections): requests/s".into(),
-        ours: format!("{emu:.0}"),
-        floor: format!("{floor:.0}"),
-        ratio: Some(emu / floor),
-        target: None,
-    });
+    report.rows.push(Row::compare(
+        "6",
+        "emulator GET settings under wrk (1 thread, 64 connections): requests/s".into(),
+        (emu, floor),
+        (0, ""),
+        None,
+    ));
     Ok(())
 }
 
@@ -1026,14 +1037,13 @@ fn build_cost(
     };
     let ours = result["ours"]["wall_secs"].as_f64().unwrap_or(f64::NAN);
     let floor = result["floor"]["wall_secs"].as_f64().unwrap_or(f64::NAN);
-    report.rows.push(Row {
-        item: "5",
-        metric: format!("clean debug build of a one-call crate: wall time{reused}"),
-        ours: format!("{ours:.1} s"),
-        floor: format!("{floor:.1} s"),
-        ratio: Some(ours / floor),
-        target: Some(("<=", 1.5)),
-    });
+    report.rows.push(Row::compare(
+        "5",
+        format!("clean debug build of a one-call crate: wall time{reused}"),
+        (ours, floor),
+        (1, "s"),
+        Some(("<=", 1.5)),
+    ));
     let per_crate = |which: &str| -> BTreeMap<String, f64> {
         let mut sums = BTreeMap::new();
         for unit in result[which]["units"].as_array().into_iter().flatten() {
