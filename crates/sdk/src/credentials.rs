@@ -127,11 +127,12 @@ impl Credentials {
         headers
     }
 
-    /// Every secret value, for scrubbing text a server sent back.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
+    /// Every secret value (an empty string pads a token's), for scrubbing
+    /// text a server sent back. No allocation: it is asked for on every call.
+    pub(crate) fn secrets(&self) -> [&str; 2] {
         match &self.0 {
-            Kind::Token(token) => vec![token.expose_secret()],
-            Kind::Key { email, key } => vec![email.expose_secret(), key.expose_secret()],
+            Kind::Token(token) => [token.expose_secret(), ""],
+            Kind::Key { email, key } => [email.expose_secret(), key.expose_secret()],
         }
     }
 }
